@@ -2,7 +2,9 @@
 //!
 //! Input forms: `YYYYMMDDNNNN`, `YYYYMMDD-NNNN`, `YYMMDD-NNNN`, `YYMMDD+NNNN` (`+` from the year the
 //! person turns 100) and `YYMMDDNNNN`. The century of the 10-digit forms follows from a reference
-//! date (today): the person is younger than 100 with `-` or no separator, at least 100 with `+`.
+//! date (today), by year as Skatteverket writes the separator: with `-` or no separator the
+//! person turns at most 99 this year, with `+` at least 100. (A 10-digit form whose date then
+//! lies after today is refused rather than moved back a century.)
 //! Samordningsnummer carry the day of birth + 60. The check digit is Luhn over the 10-digit form.
 //! A birth date after the reference date is not a real personnummer.
 
@@ -89,25 +91,10 @@ impl Personnummer {
         } else {
             let (yy, md) = date_digits.split_at(2);
             let yy = number(yy) as i32;
-            let month = number(md.get(..2).unwrap_or_default());
-            let day = number(md.get(2..).unwrap_or_default());
-            let day = if day > 60 { day - 60 } else { day };
-            // Most recent year ending in yy whose birthday is not after today: age < 100.
-            let mut year = today.year() - (today.year() - yy).rem_euclid(100);
-            let birthday_this_year = NaiveDate::from_ymd_opt(year, month, day);
-            match birthday_this_year {
-                Some(b) if b > today => year -= 100,
-                Some(_) => {}
-                None => {
-                    // 29 February in a year without it: compare by (month, day).
-                    if (month, day) > (today.month(), today.day()) && year == today.year() {
-                        year -= 100;
-                    }
-                }
-            }
-            if plus {
-                year -= 100;
-            }
+            // Skatteverket: `-` until the year the person turns 100, `+` from that year on. So
+            // the birth year is the latest year ending in yy that is at most `base`.
+            let base = if plus { today.year() - 100 } else { today.year() };
+            let year = base - (base - yy).rem_euclid(100);
             (year, md)
         };
         if !(1000..=9999).contains(&year) {
@@ -266,9 +253,15 @@ mod tests {
         // Born 2026-12-03: yesterday, so 2026.
         let yesterday = format!("261203-{}", tail_for("261203", "123"));
         assert_eq!(p(&yesterday).unwrap().birth_date().year(), 2026);
-        // Born 12-05 of "26": tomorrow in 2026 is impossible, so 1926.
+        // 12-05 with `-` is tomorrow in 2026: refused. Someone born 1926-12-05 turns 100 this
+        // year and is written with `+`.
         let tomorrow = format!("261205-{}", tail_for("261205", "123"));
-        assert_eq!(p(&tomorrow).unwrap().birth_date().year(), 1926);
+        assert!(p(&tomorrow).is_err());
+        let old = format!("261205+{}", tail_for("261205", "123"));
+        assert_eq!(p(&old).unwrap().birth_date().year(), 1926);
+        // `-` covers people turning at most 99 this year: 27 is 1927.
+        let n = format!("270101-{}", tail_for("270101", "123"));
+        assert_eq!(p(&n).unwrap().birth_date().year(), 1927);
         // The 12-digit form of a future date is refused.
         let future = format!("20261205{}", tail_for("261205", "123"));
         assert!(p(&future).is_err());
