@@ -1,3 +1,8 @@
-//! Storage and directory adapters of beh (SQLite, PostgreSQL, LDAP).
+//! beh-store: the storage and directory adapters of beh.
 //!
-//! Not built yet: see the open issues. This crate holds no code until its issue is taken.
+//! - [`sql`]: the `OrderStore` and `Outbox` ports of beh-core on SQLite (the embedded default)
+//!   and PostgreSQL (several nodes), with sqlx.
+//! - [`directory`]: the `Directory` port on KIV/HSA over LDAP, with ldap3.
+
+pub mod directory;
+pub mod sql;

@@ -1,0 +1,1 @@
+//! The KIV/HSA directory over LDAP (issue 5): not built yet.

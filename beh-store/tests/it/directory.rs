@@ -1,0 +1,1 @@
+//! Directory tests (issue 5).
