@@ -21,6 +21,7 @@ pub mod error;
 pub mod json;
 mod path;
 pub mod pem;
+pub mod port;
 mod verifier;
 
 pub use cert::{Certificate, HolderNames};

@@ -9,6 +9,7 @@ mod cms;
 mod fixtures;
 mod json;
 mod login;
+mod port;
 mod props;
 mod raw;
 
