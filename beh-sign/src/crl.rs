@@ -5,6 +5,7 @@ use crate::cert::Certificate;
 use crate::crypto::SigAlg;
 use crate::pem;
 use std::collections::HashSet;
+use std::sync::Mutex;
 use x509_parser::prelude::FromDer as _;
 use x509_parser::revocation_list::CertificateRevocationList;
 
@@ -17,7 +18,7 @@ const KNOWN_CRITICAL: &[&str] = &[
 ];
 
 /// A decoded CRL.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Crl {
     pub(crate) issuer_raw: Vec<u8>,
     issuer: String,
@@ -28,6 +29,10 @@ pub struct Crl {
     sig_alg: SigAlg,
     signature: Vec<u8>,
     pub(crate) usable: bool,
+    /// SHA-256 of issuer certificates whose key verified this CRL's signature. A CRL is
+    /// immutable once loaded, so the result of that check never changes; remembering it is
+    /// what loading a CRL into a server means (docs/benchmarks.md). Bounded.
+    verified_by: Mutex<Vec<[u8; 32]>>,
 }
 
 impl Crl {
@@ -58,6 +63,7 @@ impl Crl {
             sig_alg: SigAlg::from_oid(&c.signature_algorithm.algorithm.to_id_string()),
             signature: c.signature_value.data.to_vec(),
             usable,
+            verified_by: Mutex::new(Vec::new()),
         })
     }
 
@@ -81,7 +87,24 @@ impl Crl {
             && self.is_current(at)
             && !self.sig_alg.is_sha1()
             && issuer.key_usage.is_none_or(|k| k.crl_sign)
-            && issuer.key.verify(&self.sig_alg, &self.tbs, &self.signature, false).is_ok()
+            && self.signed_by(issuer)
+    }
+
+    /// Whether `issuer`'s key made this CRL's signature (remembered per issuer certificate).
+    fn signed_by(&self, issuer: &Certificate) -> bool {
+        let id = issuer.sha256();
+        if self.verified_by.lock().is_ok_and(|v| v.contains(&id)) {
+            return true;
+        }
+        let ok = issuer.key.verify(&self.sig_alg, &self.tbs, &self.signature, false).is_ok();
+        if ok {
+            if let Ok(mut v) = self.verified_by.lock() {
+                if v.len() < 16 {
+                    v.push(id);
+                }
+            }
+        }
+        ok
     }
 
     /// thisUpdate ≤ at < nextUpdate.
