@@ -79,6 +79,10 @@ async fn story() -> Result<(), beh_core::Error> {
         seen_by_fredrik.credentials.is_some()
     );
     let audit = service.audit(&sten, order.number).await?;
-    println!("Granskningslogg: {} poster, kedjan verifierar: {}", audit.entries.len(), audit.verified);
+    println!(
+        "Granskningslogg: {} poster, kedjan verifierar: {}",
+        audit.entries.len(),
+        audit.verified
+    );
     Ok(())
 }
