@@ -7,7 +7,7 @@ use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Scope, SearchEntry};
 use std::future::Future;
 use tokio::sync::Mutex;
-use tokio::time::timeout;
+use tokio::time::{timeout, Instant};
 
 /// LDAP result code sizeLimitExceeded: the entries so far are still good.
 const SIZE_LIMIT_EXCEEDED: u32 = 4;
@@ -16,6 +16,9 @@ struct Slot {
     /// Counts connections made, so that a failure drops only the connection it happened on.
     generation: u64,
     ldap: Option<Ldap>,
+    /// The last failed attempt to connect: callers that waited for it share its answer
+    /// instead of each waiting out a timeout of their own in turn.
+    failed: Option<(Instant, DirectoryError)>,
 }
 
 pub(crate) struct Connection {
@@ -25,7 +28,7 @@ pub(crate) struct Connection {
 
 impl Connection {
     pub(crate) fn new(config: Checked) -> Connection {
-        Connection { config, slot: Mutex::new(Slot { generation: 0, ldap: None }) }
+        Connection { config, slot: Mutex::new(Slot { generation: 0, ldap: None, failed: None }) }
     }
 
     pub(crate) fn config(&self) -> &Checked {
@@ -35,6 +38,7 @@ impl Connection {
     /// The shared connection, made if there is none: `(generation, handle, fresh)`.
     async fn get(&self) -> Result<(u64, Ldap, bool), DirectoryError> {
         // Callers wait here while one of them connects, rather than all connecting at once.
+        let asked = Instant::now();
         let mut slot = self.slot.lock().await;
         let generation = slot.generation;
         if let Some(ldap) = slot.ldap.as_mut() {
@@ -43,11 +47,24 @@ impl Connection {
             }
         }
         slot.ldap = None;
+        if let Some((at, e)) = &slot.failed {
+            if *at >= asked {
+                return Err(e.clone());
+            }
+        }
         let ms = self.config.config.connect_timeout_ms;
-        let ldap = match timeout(self.config.connect_timeout, self.connect()).await {
-            Ok(r) => r?,
-            Err(_) => return Err(DirectoryError::Timeout { ms }),
+        let made = match timeout(self.config.connect_timeout, self.connect()).await {
+            Ok(r) => r,
+            Err(_) => Err(DirectoryError::Timeout { ms }),
         };
+        let ldap = match made {
+            Ok(ldap) => ldap,
+            Err(e) => {
+                slot.failed = Some((Instant::now(), e.clone()));
+                return Err(e);
+            }
+        };
+        slot.failed = None;
         slot.generation = slot.generation.wrapping_add(1);
         slot.ldap = Some(ldap.clone());
         Ok((slot.generation, ldap, true))

@@ -1,5 +1,5 @@
 //! A throwaway OpenLDAP server for tests (feature `slapd`): a temporary `slapd.conf` with core,
-//! cosine, inetorgperson and [`SCHEMA`](super::SCHEMA), an mdb database in a temporary folder,
+//! cosine, inetorgperson and [`SCHEMA`], an mdb database in a temporary folder,
 //! listening on a free loopback port. Stopped (and its folder removed) on drop.
 //!
 //! Needs the Debian packages `slapd` and `ldap-utils` (`scripts/test` installs them); a missing

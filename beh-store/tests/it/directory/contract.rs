@@ -42,6 +42,9 @@ pub const INJECTIONS: &[&str] = &[
     ")",
     "a*b",
     "su)(vgrAttestFor=*",
+    "\0",
+    "vård\0central",
+    "Östra*",
 ];
 
 pub async fn run(d: &dyn Directory, data: &DirectoryData) {
@@ -174,6 +177,8 @@ async fn injection(d: &dyn Directory) {
         let found = d.attestants(q).await.unwrap_or_else(|e| panic!("attestants {q:?}: {e}"));
         assert!(found.is_empty(), "attestants {q:?} found {found:?}");
     }
+    let long = "a".repeat(10_000);
+    assert!(search(d, &long, 50).await.is_empty());
     // Nothing broke.
     assert_eq!(search(d, "Östra", 50).await.len(), 1);
     d.ping().await.unwrap();

@@ -119,7 +119,7 @@ async fn a_server_that_stops_answering_times_out_as_unavailable() {
     assert!(d.person(&sten()).await.unwrap().is_some(), "recovers once the server answers");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_listener_that_never_answers_the_bind_times_out() {
     // Accepts TCP connections and never says a word.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -133,6 +133,20 @@ async fn a_listener_that_never_answers_the_bind_times_out() {
     assert!(matches!(d.check().await, Err(DirectoryError::Timeout { ms: 300 })));
     assert_unavailable(d.ping().await);
     assert!(started.elapsed() < Duration::from_secs(3));
+
+    // Requests that arrive during one failed connect share its answer rather than each
+    // waiting out a timeout of their own in turn.
+    let d = Arc::new(d);
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let d = Arc::clone(&d);
+        tasks.spawn(async move { d.person(&sten()).await });
+    }
+    while let Some(r) = tasks.join_next().await {
+        assert_unavailable(r.unwrap());
+    }
+    assert!(started.elapsed() < Duration::from_millis(1500), "{:?}", started.elapsed());
     drop(listener);
 }
 
