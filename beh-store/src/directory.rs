@@ -1,1 +1,0 @@
-//! The KIV/HSA directory over LDAP (issue 5): not built yet.

@@ -1,1 +1,0 @@
-//! Directory tests (issue 5).
