@@ -18,9 +18,18 @@ pub async fn store(config: &Config) -> Result<(Arc<dyn OrderStore>, Arc<dyn Outb
     ))
 }
 
-/// The LDAP directory.
-pub async fn ldap_directory(_config: &Config) -> Result<Arc<dyn Directory>, String> {
-    Err("directory.kind = \"ldap\": the LDAP adapter is not built yet".to_owned())
+/// The LDAP directory of `[directory.ldap]` (see docs/directory.md). Connection problems at
+/// start are logged, not fatal: the directory may come up later, and `/readyz` tells.
+pub async fn ldap_directory(config: &Config) -> Result<Arc<dyn Directory>, String> {
+    let section = config.directory.ldap.clone().ok_or("directory.ldap is missing")?;
+    let ldap: beh_store::directory::LdapConfig =
+        section.try_into().map_err(|e: toml::de::Error| format!("directory.ldap: {e}"))?;
+    let dir = beh_store::directory::LdapDirectory::new(ldap)
+        .map_err(|e| format!("directory.ldap: {e}"))?;
+    if let Err(e) = dir.check().await {
+        tracing::warn!(error = %e, "the directory does not answer yet");
+    }
+    Ok(Arc::new(dir))
 }
 
 /// `beh migrate`.
