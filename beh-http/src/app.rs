@@ -153,11 +153,16 @@ pub async fn serve(mut config: Config, opts: ServeOptions) -> Result<(), String>
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let scheme = if config.tls.is_some() { "https" } else { "http" };
     if config.public_base_url.is_empty() {
-        config.public_base_url = format!("http://{addr}");
+        config.public_base_url = format!("{scheme}://{addr}");
     }
     let delivery = crate::workers::Delivery::new(&config)?;
     let state = build(config, opts.demo).await?;
+    let tls = match (&state.config.tls, &state.cert_login) {
+        (Some(t), Some(login)) => Some(crate::tls::server_config(t, login.clone())?),
+        _ => None,
+    };
     if opts.demo && opts.demo_history {
         crate::history::add_sample_history(&state.service)
             .await
@@ -166,22 +171,29 @@ pub async fn serve(mut config: Config, opts: ServeOptions) -> Result<(), String>
     let (tx, rx) = watch::channel(false);
     let worker = tokio::spawn(crate::workers::run(state.clone(), delivery, rx.clone()));
     let app = crate::state::router(state.clone());
-    println!("listening on http://{addr}");
+    println!("listening on {scheme}://{addr}");
     if opts.demo {
-        println!("demo: öppna http://{addr}/ i webbläsaren och välj en demoperson");
+        println!("demo: öppna {scheme}://{addr}/ i webbläsaren och välj en demoperson");
     }
-    let mut rx_server = rx.clone();
-    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            let _ = rx_server.changed().await;
-        });
     let signal = async {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing requests and deliveries in flight");
         let _ = tx.send(true);
     };
-    let (served, ()) = tokio::join!(server, signal);
-    served.map_err(|e| e.to_string())?;
+    match tls {
+        Some(tls) => {
+            let ((), ()) = tokio::join!(crate::tls::serve(listener, app, tls, rx.clone()), signal);
+        }
+        None => {
+            let mut rx_server = rx.clone();
+            let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move {
+                    let _ = rx_server.changed().await;
+                });
+            let (served, ()) = tokio::join!(server, signal);
+            served.map_err(|e| e.to_string())?;
+        }
+    }
     let _ = worker.await;
     Ok(())
 }

@@ -16,5 +16,6 @@ pub mod ops;
 pub mod pages;
 pub mod pem;
 pub mod state;
+pub mod tls;
 pub mod util;
 pub mod workers;

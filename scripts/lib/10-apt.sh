@@ -16,3 +16,9 @@ for bin in slapd ldapadd psql; do
   command -v "$bin" >/dev/null || [ -x "/usr/sbin/$bin" ] || die "$bin is missing after install"
 done
 echo "packages ok"
+
+# The SMTP receiver of the server's black-box tests (a real SMTP server on loopback).
+if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+  python3 -m pip install --quiet aiosmtpd || die "pip install aiosmtpd failed"
+fi
+python3 -c 'import aiosmtpd' || die "aiosmtpd is missing after install"
