@@ -1,1 +1,0 @@
-//! Store tests (issue 4).
