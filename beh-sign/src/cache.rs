@@ -1,8 +1,11 @@
 //! A bounded cache of certificate chains that already passed path validation.
 //!
-//! Keyed by SHA-256 over the chain's DER bytes as presented; the verifier's trust anchors and
-//! CRLs are fixed for its lifetime, so the key also stands for "the CRLs in force" (load new CRLs
-//! by building a new verifier). An entry records the interval in which its result holds — the
+//! Keyed by SHA-256 over the chain's bytes exactly as presented — the PEM texts or DER blobs a
+//! caller passed to `verify_raw`/`verify_login`, or the certificates inside a CMS message — with
+//! a tag for the kind of input, so a hit needs no PEM decoding and no X.509 parsing. The same
+//! bytes always decode to the same chain, so a hit stands for the chain that was validated. The
+//! verifier's trust anchors and CRLs are fixed for its lifetime, so the key also stands for "the
+//! CRLs in force" (load new CRLs by building a new verifier). An entry records the interval in which its result holds — the
 //! latest notBefore and thisUpdate, the earliest notAfter and nextUpdate of everything used — and
 //! is used only for a check time inside it, so it never outlives a certificate or a CRL.
 //! Only flawless chains are stored; the leaf's key usage, identity and the signature itself are
@@ -22,9 +25,19 @@ pub(crate) struct Entry {
     pub valid_until: i64,
 }
 
-/// The cache key of a chain: SHA-256 over each certificate's length and bytes, leaf first.
-pub(crate) fn key<'a>(chain: impl IntoIterator<Item = &'a [u8]>) -> [u8; 32] {
+/// What the bytes of a cache key are.
+#[derive(Clone, Copy)]
+pub(crate) enum Kind {
+    /// The certificate arguments of `verify_raw`/`verify_login` (PEM or DER each), leaf first.
+    Inputs = 1,
+    /// The DER certificates of a CMS SignedData, in the message's order.
+    CmsCertificates = 2,
+}
+
+/// The cache key of a chain: SHA-256 over the kind, then each item's length and bytes.
+pub(crate) fn key<'a>(kind: Kind, chain: impl IntoIterator<Item = &'a [u8]>) -> [u8; 32] {
     let mut h = sha2::Sha256::new();
+    h.update([kind as u8]);
     for der in chain {
         h.update((der.len() as u64).to_be_bytes());
         h.update(der);
@@ -49,11 +62,13 @@ impl ChainCache {
         ChainCache { capacity, inner: Mutex::new(Inner::default()) }
     }
 
-    /// The entry for `key` if its result holds at `at`.
-    pub fn get(&self, key: &[u8; 32], at: i64) -> Option<Entry> {
+    /// The leaf of the entry for `key` and whether revocation was checked, if its result holds
+    /// at `at`.
+    pub fn get(&self, key: &[u8; 32], at: i64) -> Option<(Arc<Certificate>, bool)> {
         let inner = self.inner.lock().ok()?;
         let e = inner.map.get(key)?;
-        (e.valid_from <= at && at < e.valid_until).then(|| e.clone())
+        (e.valid_from <= at && at < e.valid_until)
+            .then(|| (Arc::clone(&e.leaf), e.revocation_checked))
     }
 
     pub fn put(&self, key: [u8; 32], entry: Entry) {

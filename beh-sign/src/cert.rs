@@ -219,6 +219,11 @@ impl Certificate {
         hex(&self.sha256)
     }
 
+    /// The subject public key.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.key
+    }
+
     /// The subject as text (RFC 4514 style).
     pub fn subject(&self) -> &str {
         &self.subject
@@ -312,10 +317,12 @@ fn der_tlv(input: &[u8]) -> Option<(u8, &[u8])> {
 
 /// Lowercase hex.
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        let _ = write!(s, "{b:02x}");
+        for nibble in [b >> 4, b & 0x0f] {
+            s.push(char::from(DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+        }
     }
     s
 }

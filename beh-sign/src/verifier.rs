@@ -207,13 +207,55 @@ impl std::fmt::Debug for Verifier {
 
 /// The DER certificates of a list of PEM texts or DER blobs, leaf first.
 fn certificate_ders(certificates: &[&[u8]]) -> Result<Vec<Vec<u8>>, Problem> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(certificates.len());
     for (i, c) in certificates.iter().enumerate() {
         let items = pem::der_items(c, &["CERTIFICATE", "X509 CERTIFICATE"])
             .map_err(|reason| Problem::UndecodableCertificate { index: i + 1, reason })?;
         out.extend(items);
     }
     Ok(out)
+}
+
+/// Decodes each DER certificate once; one that does not decode becomes a problem (1-based index)
+/// and `None`.
+fn decode_certificates<T: AsRef<[u8]>>(
+    ders: impl IntoIterator<Item = T>,
+    problems: &mut Vec<Problem>,
+) -> Vec<Option<Arc<Certificate>>> {
+    ders.into_iter()
+        .enumerate()
+        .map(|(i, der)| match Certificate::from_der(der.as_ref()) {
+            Ok(c) => Some(Arc::new(c)),
+            Err(reason) => {
+                problems.push(Problem::UndecodableCertificate { index: i + 1, reason });
+                None
+            }
+        })
+        .collect()
+}
+
+/// Whether `c` is the certificate a CMS SignerInfo names.
+fn is_signer(c: &Certificate, signer: &SignerId) -> bool {
+    match signer {
+        SignerId::IssuerSerial(issuer, serial) => {
+            c.issuer_raw == *issuer && strip0(c.serial()) == strip0(serial)
+        }
+        SignerId::KeyId(id) => c.subject_key_id.as_deref() == Some(id.as_slice()),
+    }
+}
+
+/// What a check is for, besides its chain.
+struct Request<'a> {
+    purpose: Purpose,
+    expected_signer: Option<&'a str>,
+    at: i64,
+}
+
+/// The chain of a check: a leaf found in the cache of validated chains, or the decoded
+/// certificates (leaf first; `None` where one did not decode) to validate.
+enum Chain {
+    Cached { leaf: Arc<Certificate>, revocation_checked: bool },
+    Decoded(Vec<Option<Arc<Certificate>>>),
 }
 
 impl Verifier {
@@ -245,8 +287,8 @@ impl Verifier {
         expected_signer: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<Verified, Failure> {
-        let ders = certificate_ders(certificates)?;
-        self.check(&ders, Purpose::Signing, expected_signer, at, |leaf| {
+        let req = Request { purpose: Purpose::Signing, expected_signer, at: at.timestamp() };
+        self.check_inputs(certificates, &req, |leaf| {
             let alg = leaf.key.raw_signature_alg();
             leaf.key.verify(&alg, tbs, signature, true).map_err(|e| signature_problem(e, leaf))
         })
@@ -279,23 +321,44 @@ impl Verifier {
                 .into())
             }
         };
-        // The signer's certificate first, then the rest as they came.
-        let signer_index = signed
-            .certificates
-            .iter()
-            .position(|der| {
-                Certificate::from_der(der).is_ok_and(|c| match &signed.signer {
-                    SignerId::IssuerSerial(issuer, serial) => {
-                        c.issuer_raw == *issuer && strip0(c.serial()) == strip0(serial)
-                    }
-                    SignerId::KeyId(id) => c.subject_key_id.as_deref() == Some(id.as_slice()),
-                })
-            })
-            .ok_or(Problem::NoCertificate)?;
-        let mut ders = signed.certificates.clone();
-        let leaf_der = ders.remove(signer_index);
-        ders.insert(0, leaf_der);
-        let result = self.check(&ders, Purpose::Signing, expected_signer, at, |leaf| {
+        let req = Request { purpose: Purpose::Signing, expected_signer, at: at.timestamp() };
+        // Keyed by the certificates as the message carries them; a hit counts only when its
+        // leaf is the certificate the SignerInfo names.
+        let key =
+            cache::key(cache::Kind::CmsCertificates, signed.certificates.iter().map(Vec::as_slice));
+        let mut chain_problems = Vec::new();
+        let chain = match self.cached(&key, req.at) {
+            Some(Chain::Cached { leaf, revocation_checked })
+                if is_signer(&leaf, &signed.signer) =>
+            {
+                Chain::Cached { leaf, revocation_checked }
+            }
+            _ => {
+                // Each certificate decoded once; the signer's first, then the rest as they came.
+                let mut certs: Vec<Result<Certificate, String>> =
+                    signed.certificates.iter().map(|der| Certificate::from_der(der)).collect();
+                let signer_index = certs
+                    .iter()
+                    .position(|c| c.as_ref().is_ok_and(|c| is_signer(c, &signed.signer)))
+                    .ok_or(Problem::NoCertificate)?;
+                let leaf = certs.remove(signer_index);
+                certs.insert(0, leaf);
+                let decoded = certs
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, c)| match c {
+                        Ok(c) => Some(Arc::new(c)),
+                        Err(reason) => {
+                            chain_problems
+                                .push(Problem::UndecodableCertificate { index: i + 1, reason });
+                            None
+                        }
+                    })
+                    .collect();
+                Chain::Decoded(decoded)
+            }
+        };
+        let result = self.check(key, chain, chain_problems, &req, |leaf| {
             let digest = signed.digest.digest(content);
             let message: &[u8] = match &signed.signed_attrs {
                 Some((attrs, md)) => {
@@ -333,30 +396,51 @@ impl Verifier {
         certificates: &[&[u8]],
         at: DateTime<Utc>,
     ) -> Result<Verified, Failure> {
-        let ders = certificate_ders(certificates)?;
-        self.check(&ders, Purpose::Login, None, at, |_| Ok(()))
+        let req = Request { purpose: Purpose::Login, expected_signer: None, at: at.timestamp() };
+        self.check_inputs(certificates, &req, |_| Ok(()))
     }
 
-    /// The common part: chain (cached), leaf usage, identity, then `verify_signature`.
-    fn check(
+    /// A check whose chain is given as PEM texts or DER blobs, leaf first. The cache is keyed by
+    /// these bytes as given, so a hit decodes nothing.
+    fn check_inputs(
         &self,
-        ders: &[Vec<u8>],
-        purpose: Purpose,
-        expected_signer: Option<&str>,
-        at: DateTime<Utc>,
+        certificates: &[&[u8]],
+        req: &Request<'_>,
         verify_signature: impl FnOnce(&Certificate) -> Result<(), Problem>,
     ) -> Result<Verified, Failure> {
-        let at_s = at.timestamp();
-        let key = cache::key(ders.iter().map(Vec::as_slice));
-        let cached = self.cache.as_ref().and_then(|c| c.get(&key, at_s));
+        let key = cache::key(cache::Kind::Inputs, certificates.iter().copied());
         let mut problems = Vec::new();
-        let (leaf, revocation_checked) = match cached {
-            Some(entry) => (entry.leaf, entry.revocation_checked),
+        let chain = match self.cached(&key, req.at) {
+            Some(chain) => chain,
             None => {
-                let (leaf, checked) = self.validate_chain(ders, at_s, key, &mut problems)?;
-                (leaf, checked)
+                let ders = certificate_ders(certificates)?;
+                Chain::Decoded(decode_certificates(&ders, &mut problems))
             }
         };
+        self.check(key, chain, problems, req, verify_signature)
+    }
+
+    /// The cached chain for `key` at `at`, if any.
+    fn cached(&self, key: &[u8; 32], at: i64) -> Option<Chain> {
+        let (leaf, revocation_checked) = self.cache.as_ref()?.get(key, at)?;
+        Some(Chain::Cached { leaf, revocation_checked })
+    }
+
+    /// The common part: chain (cached or validated now), leaf usage, identity, then
+    /// `verify_signature`. `problems` holds what decoding the chain found.
+    fn check(
+        &self,
+        key: [u8; 32],
+        chain: Chain,
+        mut problems: Vec<Problem>,
+        req: &Request<'_>,
+        verify_signature: impl FnOnce(&Certificate) -> Result<(), Problem>,
+    ) -> Result<Verified, Failure> {
+        let (leaf, revocation_checked) = match chain {
+            Chain::Cached { leaf, revocation_checked } => (leaf, revocation_checked),
+            Chain::Decoded(certs) => self.validate_chain(certs, req.at, key, &mut problems)?,
+        };
+        let purpose = req.purpose;
         let usable = match purpose {
             Purpose::Signing => leaf.may_sign(),
             Purpose::Login => leaf.may_log_in(),
@@ -367,7 +451,7 @@ impl Verifier {
                 Purpose::Login => Problem::NotForLogin,
             });
         }
-        match (leaf.hsa_id(), expected_signer) {
+        match (leaf.hsa_id(), req.expected_signer) {
             (None, _) => problems.push(Problem::NoHsaId),
             (Some(found), Some(expected)) if !found.eq_ignore_ascii_case(expected) => {
                 problems.push(Problem::SignerMismatch {
@@ -392,35 +476,28 @@ impl Verifier {
         })
     }
 
-    /// Decodes the chain and validates a path; chain problems go to `problems`. `Err` only when
-    /// the leaf itself cannot be decoded.
+    /// Validates a path for the decoded chain (leaf first); chain problems go to `problems`.
+    /// `Err` only when the leaf itself is missing or could not be decoded.
     fn validate_chain(
         &self,
-        ders: &[Vec<u8>],
+        certs: Vec<Option<Arc<Certificate>>>,
         at: i64,
         key: [u8; 32],
         problems: &mut Vec<Problem>,
     ) -> Result<(Arc<Certificate>, bool), Failure> {
-        let mut certs = Vec::with_capacity(ders.len());
-        for (i, der) in ders.iter().enumerate() {
-            match Certificate::from_der(der) {
-                Ok(c) => certs.push(Arc::new(c)),
-                Err(reason) => {
-                    problems.push(Problem::UndecodableCertificate { index: i + 1, reason })
-                }
+        let mut certs = certs.into_iter();
+        let leaf = match certs.next() {
+            Some(Some(leaf)) => leaf,
+            Some(None) => {
+                // The first certificate did not decode; another one is not the signer's.
+                return Err(Failure::new(std::mem::take(problems)));
             }
-        }
-        let Some(leaf) = certs.first().cloned() else {
-            if problems.is_empty() {
+            None => {
                 problems.push(Problem::NoCertificate);
+                return Err(Failure::new(std::mem::take(problems)));
             }
-            return Err(Failure::new(std::mem::take(problems)));
         };
-        if ders.first().is_some_and(|d| d.as_slice() != leaf.der()) {
-            // The first certificate did not decode; another one is not the signer's.
-            return Err(Failure::new(std::mem::take(problems)));
-        }
-        let mut pool: Vec<Arc<Certificate>> = certs.get(1..).unwrap_or_default().to_vec();
+        let mut pool: Vec<Arc<Certificate>> = certs.flatten().collect();
         pool.extend(self.intermediates.iter().cloned());
         let input = PathInput {
             leaf: &leaf,

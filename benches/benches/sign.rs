@@ -9,6 +9,7 @@
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use beh_sign::crypto::{Hash, SigAlg};
 use beh_sign::{Policy, Revocation, Verifier};
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{criterion_group, Criterion};
@@ -89,53 +90,158 @@ criterion_group! {
     targets = benches
 }
 
-/// RSA-2048 verifications per second of `openssl speed -seconds 3 rsa2048` (one core).
-fn openssl_verify_rate() -> Option<f64> {
-    let out = std::process::Command::new("openssl")
-        .args(["speed", "-seconds", "3", "rsa2048"])
-        .output()
-        .ok()?;
+/// RSA-2048 verifications per second of `openssl speed -seconds 3 rsa2048` (one core): by
+/// default OpenSSL divides by the CPU time the process used (user time), with `-elapsed` by the
+/// wall-clock time.
+fn openssl_verify_rate(elapsed: bool) -> Option<f64> {
+    let mut args = vec!["speed", "-seconds", "3"];
+    if elapsed {
+        args.push("-elapsed");
+    }
+    args.push("rsa2048");
+    let out = std::process::Command::new("openssl").args(args).output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    // Last line: "rsa 2048 bits 0.000524s 0.000015s   1908.4  66064.5"
+    // OpenSSL 3.0: "                  sign    verify    sign/s verify/s"
+    //              "rsa 2048 bits 0.000340s 0.000019s   2939.3  53247.8"
+    // (3.2 and later add encrypt/decrypt columns): take the column headed "verify/s".
+    let header = text.lines().rev().find(|l| l.contains("verify/s"))?;
+    let from_end = header.split_whitespace().rev().position(|t| t == "verify/s")?;
     let line = text.lines().rev().find(|l| l.trim_start().starts_with("rsa 2048"))?;
-    line.split_whitespace().last()?.parse().ok()
+    line.split_whitespace().rev().nth(from_end)?.parse().ok()
 }
 
-/// Checks per second of `f` over about three seconds.
-fn rate(f: impl Fn()) -> f64 {
+/// The 1-, 5- and 15-minute load averages.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// Nanoseconds this thread has run on a CPU (Linux `/proc/thread-self/schedstat`).
+fn thread_cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Calls of `f` per second over about three seconds: per wall-clock second, and per second of
+/// CPU time of this thread (what `openssl speed` divides by unless given `-elapsed`).
+#[derive(Clone, Copy)]
+struct Rate {
+    wall: f64,
+    cpu: Option<f64>,
+}
+
+fn rate(f: impl Fn()) -> Rate {
+    let cpu0 = thread_cpu_ns();
     let start = Instant::now();
     let mut n = 0u64;
     while start.elapsed() < Duration::from_secs(3) {
         f();
         n += 1;
     }
-    n as f64 / start.elapsed().as_secs_f64()
+    let wall = n as f64 / start.elapsed().as_secs_f64();
+    let cpu = match (cpu0, thread_cpu_ns()) {
+        (Some(a), Some(b)) if b > a => Some(n as f64 * 1e9 / (b - a) as f64),
+        _ => None,
+    };
+    Rate { wall, cpu }
 }
 
+fn mean(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    Some((a? + b?) / 2.0)
+}
+
+fn fmt(x: Option<f64>) -> String {
+    x.map_or_else(|| "n/a".to_owned(), |x| format!("{x:.0}"))
+}
+
+/// One thread: each check for three seconds, between two rounds of `openssl speed` (the mean of
+/// the two is the comparison, so that a change of load during the run weighs on both sides).
+/// Wall-clock rates are compared with `openssl speed -elapsed`, CPU-time rates with plain
+/// `openssl speed`; on an idle machine the two agree, under load only the CPU-time comparison
+/// is fair to both sides.
 fn summary() {
     let i = input();
     let uncached = verifier(0);
     let cached = verifier(1024);
-    let u = rate(|| raw(&uncached, &i));
-    let c = rate(|| raw(&cached, &i));
-    let cu = rate(|| cms(&uncached, &i));
-    let cc = rate(|| cms(&cached, &i));
+    let leaf = beh_sign::Certificate::parse_all(&i.leaf).unwrap().remove(0);
+    let sha256_rsa = SigAlg::RsaPkcs1(Hash::Sha256);
+    let bare = || {
+        let r = leaf.public_key().verify(&sha256_rsa, &i.tbs, &i.sig, false);
+        assert!(r.is_ok());
+        black_box(r).ok();
+    };
     println!("\n## beh-sign summary (one thread)");
-    println!("| check | checks/s |");
-    println!("|---|---|");
-    println!("| raw RSA, uncached | {u:.0} |");
-    println!("| raw RSA, cached chain | {c:.0} |");
-    println!("| CMS detached, uncached | {cu:.0} |");
-    println!("| CMS detached, cached chain | {cc:.0} |");
-    match openssl_verify_rate() {
-        Some(o) => {
-            let implied = o / RSA_OPS_PER_FULL_CHECK;
-            println!("\nopenssl speed -seconds 3 rsa2048: {o:.0} verify/s -> implied full check {implied:.0}/s");
-            println!("uncached / implied = {:.2} (target >= 0.25)", u / implied);
-            println!("uncached / (openssl verify/s / 3) = {:.2} (the RSA operations it runs)", u / (o / 3.0));
-            println!("cached   / implied = {:.2} (target >= 1.0)", c / implied);
+    println!("load average at start: {}", load_average());
+    let (cpu1, wall1) = (openssl_verify_rate(false), openssl_verify_rate(true));
+    let rates = [
+        ("raw RSA, uncached", rate(|| raw(&uncached, &i))),
+        ("raw RSA, cached chain", rate(|| raw(&cached, &i))),
+        ("CMS detached, uncached", rate(|| cms(&uncached, &i))),
+        ("CMS detached, cached chain", rate(|| cms(&cached, &i))),
+        ("`rsa` 0.10 bare RSA-2048 verify (with SHA-256 of the TBS)", rate(bare)),
+    ];
+    let (cpu2, wall2) = (openssl_verify_rate(false), openssl_verify_rate(true));
+    println!("load average at end: {}", load_average());
+    println!();
+    println!("| check | per wall-clock s | per CPU s |");
+    println!("|---|---|---|");
+    for (name, r) in &rates {
+        println!("| {name} | {:.0} | {} |", r.wall, fmt(r.cpu));
+    }
+    let (o_wall, o_cpu) = (mean(wall1, wall2), mean(cpu1, cpu2));
+    println!(
+        "| `openssl speed -seconds 3 rsa2048` verify/s (before, after: mean) | {}, {}: {} | {}, {}: {} |",
+        fmt(wall1),
+        fmt(wall2),
+        fmt(o_wall),
+        fmt(cpu1),
+        fmt(cpu2),
+        fmt(o_cpu)
+    );
+    let implied = |o: Option<f64>| o.map(|o| o / RSA_OPS_PER_FULL_CHECK);
+    println!(
+        "| OpenSSL-implied full check (verify/s / {RSA_OPS_PER_FULL_CHECK}) | {} | {} |",
+        fmt(implied(o_wall)),
+        fmt(implied(o_cpu))
+    );
+    println!();
+    println!("| ratio | wall-clock | CPU time | target (issue 3) |");
+    println!("|---|---|---|---|");
+    let targets = [Some(0.25), Some(1.0), None, None];
+    for ((name, r), target) in rates.iter().zip(targets) {
+        let w = implied(o_wall).map(|d| r.wall / d);
+        let c = r.cpu.zip(implied(o_cpu)).map(|(x, d)| x / d);
+        let verdict = |x: Option<f64>, t: f64| match x {
+            Some(x) if x >= t => format!("{x:.2} (met)"),
+            Some(x) => format!("{x:.2} (**not met**)"),
+            None => "n/a".to_owned(),
+        };
+        match target {
+            Some(t) => println!(
+                "| {name} / OpenSSL-implied | {} | {} | >= {t} |",
+                verdict(w, t),
+                verdict(c, t)
+            ),
+            None => println!(
+                "| {name} / OpenSSL-implied | {} | {} | none |",
+                w.map_or_else(|| "n/a".to_owned(), |x| format!("{x:.2}")),
+                c.map_or_else(|| "n/a".to_owned(), |x| format!("{x:.2}"))
+            ),
         }
-        None => println!("\nopenssl not found: no comparison"),
+    }
+    if let Some((_, b)) = rates.last() {
+        let w = o_wall.map(|o| b.wall / o);
+        let c = b.cpu.zip(o_cpu).map(|(x, o)| x / o);
+        println!(
+            "| bare `rsa` verify / OpenSSL verify, per operation | {} | {} | context |",
+            w.map_or_else(|| "n/a".to_owned(), |x| format!("{x:.2}")),
+            c.map_or_else(|| "n/a".to_owned(), |x| format!("{x:.2}"))
+        );
     }
 }
 
