@@ -324,10 +324,11 @@ impl Verifier {
         let req = Request { purpose: Purpose::Signing, expected_signer, at: at.timestamp() };
         // Keyed by the certificates as the message carries them; a hit counts only when its
         // leaf is the certificate the SignerInfo names.
-        let key =
-            cache::key(cache::Kind::CmsCertificates, signed.certificates.iter().map(Vec::as_slice));
+        let key = self.cache_key(cache::Kind::CmsCertificates, || {
+            signed.certificates.iter().map(Vec::as_slice)
+        });
         let mut chain_problems = Vec::new();
-        let chain = match self.cached(&key, req.at) {
+        let chain = match self.cached(key.as_ref(), req.at) {
             Some(Chain::Cached { leaf, revocation_checked })
                 if is_signer(&leaf, &signed.signer) =>
             {
@@ -408,9 +409,9 @@ impl Verifier {
         req: &Request<'_>,
         verify_signature: impl FnOnce(&Certificate) -> Result<(), Problem>,
     ) -> Result<Verified, Failure> {
-        let key = cache::key(cache::Kind::Inputs, certificates.iter().copied());
+        let key = self.cache_key(cache::Kind::Inputs, || certificates.iter().copied());
         let mut problems = Vec::new();
-        let chain = match self.cached(&key, req.at) {
+        let chain = match self.cached(key.as_ref(), req.at) {
             Some(chain) => chain,
             None => {
                 let ders = certificate_ders(certificates)?;
@@ -420,9 +421,18 @@ impl Verifier {
         self.check(key, chain, problems, req, verify_signature)
     }
 
+    /// The cache key of a chain, when there is a cache.
+    fn cache_key<'a, I: IntoIterator<Item = &'a [u8]>>(
+        &self,
+        kind: cache::Kind,
+        chain: impl FnOnce() -> I,
+    ) -> Option<[u8; 32]> {
+        self.cache.as_ref().map(|_| cache::key(kind, chain()))
+    }
+
     /// The cached chain for `key` at `at`, if any.
-    fn cached(&self, key: &[u8; 32], at: i64) -> Option<Chain> {
-        let (leaf, revocation_checked) = self.cache.as_ref()?.get(key, at)?;
+    fn cached(&self, key: Option<&[u8; 32]>, at: i64) -> Option<Chain> {
+        let (leaf, revocation_checked) = self.cache.as_ref()?.get(key?, at)?;
         Some(Chain::Cached { leaf, revocation_checked })
     }
 
@@ -430,7 +440,7 @@ impl Verifier {
     /// `verify_signature`. `problems` holds what decoding the chain found.
     fn check(
         &self,
-        key: [u8; 32],
+        key: Option<[u8; 32]>,
         chain: Chain,
         mut problems: Vec<Problem>,
         req: &Request<'_>,
@@ -482,7 +492,7 @@ impl Verifier {
         &self,
         certs: Vec<Option<Arc<Certificate>>>,
         at: i64,
-        key: [u8; 32],
+        key: Option<[u8; 32]>,
         problems: &mut Vec<Problem>,
     ) -> Result<(Arc<Certificate>, bool), Failure> {
         let mut certs = certs.into_iter();
@@ -511,7 +521,7 @@ impl Verifier {
             Ok(outcome) => {
                 let flawless = outcome.problems.is_empty() && problems.is_empty();
                 if flawless {
-                    if let Some(cache) = &self.cache {
+                    if let (Some(cache), Some(key)) = (&self.cache, key) {
                         cache.put(
                             key,
                             Entry {
