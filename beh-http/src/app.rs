@@ -89,7 +89,7 @@ async fn directory(config: &Config, demo: bool) -> Result<Arc<dyn Directory>, St
 /// Builds the state of the server (without starting anything).
 pub async fn build(config: Config, demo: bool) -> Result<AppState, String> {
     let (store, outbox): (Arc<dyn OrderStore>, Arc<dyn Outbox>) =
-        crate::adapters::store(&config).await?;
+        crate::adapters::store(&config, demo).await?;
     let verifier = Arc::new(verifier(&config, demo)?);
     let ports = Ports {
         directory: directory(&config, demo).await?,
