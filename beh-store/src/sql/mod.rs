@@ -83,6 +83,12 @@ macro_rules! begin_write {
     };
 }
 
+const INSERT_ORDER: &str = "INSERT INTO orders (number, version, status, kind, orderer_hsa, \
+     attestant_hsa, end_user_hsa, end_user_hsa_lc, end_user_vgr, end_user_name_lc, ordered_at_us, \
+     ordered_day, body, cred_key_id, cred_nonce, cred_ciphertext) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+     ON CONFLICT (number) DO NOTHING";
+
 const OUTBOX_COLUMNS: &str = "id, order_number, kind, recipient, idempotency_key, state, \
      attempts, next_attempt_at_us, last_error";
 
@@ -274,6 +280,70 @@ impl SqlStore {
         })
     }
 
+    /// Inserts orders without audit entries or messages, many per transaction: only for
+    /// filling a benchmark database (not for application code).
+    #[doc(hidden)]
+    pub async fn bulk_insert_orders(&self, orders: &[Order]) -> Result<()> {
+        with_pool!(self, p => {
+            let mut tx = begin_write!(self, p);
+            for order in orders {
+                let c = OrderColumns::of(order)?;
+                sqlx::query(INSERT_ORDER)
+                    .bind(c.number)
+                    .bind(c.version)
+                    .bind(c.status)
+                    .bind(c.kind)
+                    .bind(&c.orderer)
+                    .bind(&c.attestant)
+                    .bind(&c.end_user)
+                    .bind(&c.end_user_lc)
+                    .bind(&c.end_user_vgr)
+                    .bind(&c.end_user_name_lc)
+                    .bind(c.ordered_at_us)
+                    .bind(&c.ordered_day)
+                    .bind(&c.body)
+                    .bind(None::<String>)
+                    .bind(None::<Vec<u8>>)
+                    .bind(None::<Vec<u8>>)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+            tx.commit().await.map_err(db)?;
+            Ok(())
+        })
+    }
+
+    /// One bare INSERT of an order row in its own transaction, without anything else the
+    /// store does (the bench's baseline; not for application code).
+    #[doc(hidden)]
+    pub async fn bare_insert_order(&self, order: &Order) -> Result<()> {
+        let c = OrderColumns::of(order)?;
+        with_pool!(self, p => {
+            sqlx::query(INSERT_ORDER)
+                .bind(c.number)
+                .bind(c.version)
+                .bind(c.status)
+                .bind(c.kind)
+                .bind(&c.orderer)
+                .bind(&c.attestant)
+                .bind(&c.end_user)
+                .bind(&c.end_user_lc)
+                .bind(&c.end_user_vgr)
+                .bind(&c.end_user_name_lc)
+                .bind(c.ordered_at_us)
+                .bind(&c.ordered_day)
+                .bind(&c.body)
+                .bind(None::<String>)
+                .bind(None::<Vec<u8>>)
+                .bind(None::<Vec<u8>>)
+                .execute(p)
+                .await
+                .map_err(db)?;
+            Ok(())
+        })
+    }
+
     /// Runs a raw statement (tests and the bench use it to tamper or compare; not for
     /// application code).
     #[doc(hidden)]
@@ -349,13 +419,7 @@ impl OrderStore for SqlStore {
         with_pool!(self, p => {
             let mut tx = begin_write!(self, p);
             let written = match expected {
-                None => sqlx::query(
-                    "INSERT INTO orders (number, version, status, kind, orderer_hsa, attestant_hsa, \
-                     end_user_hsa, end_user_hsa_lc, end_user_vgr, end_user_name_lc, ordered_at_us, \
-                     ordered_day, body, cred_key_id, cred_nonce, cred_ciphertext) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-                     ON CONFLICT (number) DO NOTHING",
-                )
+                None => sqlx::query(INSERT_ORDER)
                 .bind(cols.number)
                 .bind(cols.version)
                 .bind(cols.status)
@@ -532,9 +596,13 @@ impl OrderStore for SqlStore {
         let offset = i64::from(query.page.max(1) - 1) * i64::from(per);
         let count_sql = format!("SELECT COUNT(*) FROM orders WHERE {filter}");
         let n = params.len();
+        // Deferred join: the page's numbers come from the index alone (every history index
+        // ends in `ordered_at_us, number`), so a deep OFFSET skips index entries, not rows.
         let page_sql = format!(
-            "SELECT body FROM orders WHERE {filter} \
-             ORDER BY ordered_at_us DESC, number DESC LIMIT ${} OFFSET ${}",
+            "SELECT body FROM orders WHERE number IN (\
+             SELECT number FROM orders WHERE {filter} \
+             ORDER BY ordered_at_us DESC, number DESC LIMIT ${} OFFSET ${}) \
+             ORDER BY ordered_at_us DESC, number DESC",
             n + 1,
             n + 2
         );
