@@ -13,7 +13,8 @@ fn store_config(config: &Config, demo: bool) -> Result<StoreConfig, String> {
     let db = &config.database;
     let mut keys = std::collections::BTreeMap::new();
     for (id, b64) in &db.credential_keys {
-        let bytes = crate::util::b64_decode(b64).map_err(|_| format!("database.credential_keys.{id}: not base64"))?;
+        let bytes = crate::util::b64_decode(b64)
+            .map_err(|_| format!("database.credential_keys.{id}: not base64"))?;
         let key: [u8; 32] = bytes
             .try_into()
             .map_err(|_| format!("database.credential_keys.{id}: must be 32 bytes (AES-256)"))?;
@@ -28,7 +29,12 @@ fn store_config(config: &Config, demo: bool) -> Result<StoreConfig, String> {
         let active = match &db.active_credential_key {
             Some(a) => a.clone(),
             None if keys.len() == 1 => keys.keys().next().cloned().unwrap_or_default(),
-            None => return Err("database.active_credential_key: say which key encrypts new credentials".to_owned()),
+            None => {
+                return Err(
+                    "database.active_credential_key: say which key encrypts new credentials"
+                        .to_owned(),
+                )
+            }
         };
         CredentialKeys::new(keys, active.clone())
             .ok_or_else(|| format!("database.active_credential_key: no key named {active}"))?
@@ -40,11 +46,14 @@ fn store_config(config: &Config, demo: bool) -> Result<StoreConfig, String> {
 }
 
 /// The order store and outbox of the configured database (SQLite or PostgreSQL).
-pub async fn store(config: &Config, demo: bool) -> Result<(Arc<dyn OrderStore>, Arc<dyn Outbox>), String> {
+pub async fn store(
+    config: &Config,
+    demo: bool,
+) -> Result<(Arc<dyn OrderStore>, Arc<dyn Outbox>), String> {
     let sc = store_config(config, demo)?;
-    let store = SqlStore::connect(&sc)
-        .await
-        .map_err(|e| format!("database {}: {e}", crate::config::redact_url(&config.database.url)))?;
+    let store = SqlStore::connect(&sc).await.map_err(|e| {
+        format!("database {}: {e}", crate::config::redact_url(&config.database.url))
+    })?;
     let store = Arc::new(store);
     Ok((store.clone(), store))
 }

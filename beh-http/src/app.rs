@@ -186,10 +186,11 @@ pub async fn serve(mut config: Config, opts: ServeOptions) -> Result<(), String>
         }
         None => {
             let mut rx_server = rx.clone();
-            let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move {
-                    let _ = rx_server.changed().await;
-                });
+            let server =
+                axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                    .with_graceful_shutdown(async move {
+                        let _ = rx_server.changed().await;
+                    });
             let (served, ()) = tokio::join!(server, signal);
             served.map_err(|e| e.to_string())?;
         }

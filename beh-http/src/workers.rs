@@ -182,7 +182,7 @@ impl Delivery {
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.clone())
-            .message_id(Some(format!("<{key}@{domain}>")))
+            .message_id(Some(format!("<{}@{domain}>", key.replace(':', "."))))
             .header(ContentType::TEXT_PLAIN)
             .body(mail.body.clone())
             .map_err(|e| format!("mail: {e}"))?;

@@ -53,7 +53,15 @@ impl Smtp {
         for _ in 0..5 {
             let port = free_port();
             let child = Command::new("python3")
-                .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+                .args([
+                    "-m",
+                    "aiosmtpd",
+                    "-n",
+                    "-l",
+                    &format!("127.0.0.1:{port}"),
+                    "-c",
+                    "aiosmtpd.handlers.Mailbox",
+                ])
                 .arg(&maildir)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -96,14 +104,22 @@ impl Smtp {
 /// Decodes encoded-words in headers and base64/quoted-printable bodies, enough for asserts.
 fn decode_mail(raw: &str) -> String {
     use base64::Engine;
-    let (head, body) = raw.split_once("\n\n").or_else(|| raw.split_once("\r\n\r\n")).unwrap_or((raw, ""));
+    let (head, body) =
+        raw.split_once("\n\n").or_else(|| raw.split_once("\r\n\r\n")).unwrap_or((raw, ""));
     let mut text = String::new();
+    // Unfold continuation lines; whitespace between adjacent encoded-words is not text.
+    let head = head
+        .replace("\r\n", "\n")
+        .replace("\n ", " ")
+        .replace("\n\t", " ")
+        .replace("?= =?", "?==?");
     for line in head.lines() {
         let mut l = line.to_owned();
         while let Some(start) = l.find("=?utf-8?b?").or_else(|| l.find("=?UTF-8?B?")) {
             let rest = &l[start + 10..];
             let Some(end) = rest.find("?=") else { break };
-            let decoded = base64::engine::general_purpose::STANDARD.decode(&rest[..end]).unwrap_or_default();
+            let decoded =
+                base64::engine::general_purpose::STANDARD.decode(&rest[..end]).unwrap_or_default();
             l = format!("{}{}{}", &l[..start], String::from_utf8_lossy(&decoded), &rest[end + 2..]);
         }
         text.push_str(&l);
@@ -169,7 +185,11 @@ impl Tickets {
                         *left -= 1;
                         return axum::http::StatusCode::SERVICE_UNAVAILABLE;
                     }
-                    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                    let key = headers
+                        .get("idempotency-key")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
                     r.lock().unwrap().push((key, body.0));
                     axum::http::StatusCode::CREATED
                 }
@@ -184,7 +204,13 @@ impl Tickets {
     }
 
     pub fn for_order(&self, n: &str) -> Vec<(String, Value)> {
-        self.received.lock().unwrap().iter().filter(|(_, v)| v["order_number"] == n).cloned().collect()
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| v["order_number"] == n)
+            .cloned()
+            .collect()
     }
 }
 
@@ -205,7 +231,8 @@ pub enum Db {
 }
 
 pub fn postgres_base() -> String {
-    std::env::var("BEH_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+    std::env::var("BEH_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
 /// A fresh PostgreSQL database; fails (never skips) when the server is unreachable.
@@ -217,7 +244,11 @@ pub fn fresh_postgres_db() -> String {
         .args(["-v", "ON_ERROR_STOP=1", "-qc", &format!("CREATE DATABASE {name}")])
         .output()
         .expect("psql is needed for the PostgreSQL tests");
-    assert!(out.status.success(), "PostgreSQL at {base} is unreachable: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "PostgreSQL at {base} is unreachable: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (prefix, _) = base.rsplit_once('/').unwrap();
     format!("{prefix}/{name}")
 }
@@ -253,7 +284,8 @@ impl Beh {
             let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
             panic!("beh did not start: {log}")
         });
-        let base = line.strip_prefix("listening on ").expect("first line names the address").to_owned();
+        let base =
+            line.strip_prefix("listening on ").expect("first line names the address").to_owned();
         Beh { child, base, dir }
     }
 
@@ -321,7 +353,10 @@ pub struct Client {
 
 impl Client {
     pub fn new(base: &str) -> Client {
-        Client { http: reqwest::Client::builder().cookie_store(true).build().unwrap(), base: base.to_owned() }
+        Client {
+            http: reqwest::Client::builder().cookie_store(true).build().unwrap(),
+            base: base.to_owned(),
+        }
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> (u16, Value) {
@@ -343,7 +378,13 @@ impl Client {
         self.send(self.http.put(format!("{}{path}", self.base)).json(&body)).await
     }
 
-    pub async fn raw(&self, method: reqwest::Method, path: &str, content_type: Option<&str>, body: Vec<u8>) -> (u16, Value) {
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> (u16, Value) {
         let mut r = self.http.request(method, format!("{}{path}", self.base)).body(body);
         if let Some(ct) = content_type {
             r = r.header("content-type", ct);
@@ -353,7 +394,12 @@ impl Client {
 
     /// Challenge, sign with the logged-in person's demo key (or `key_pem`/`certs`), attest.
     pub async fn attest(&self, n: &str, remove: &[u32]) -> (u16, Value) {
-        let (s, c) = self.post(&format!("/api/v1/orders/{n}/attestation/challenge"), json!({"approve": [], "remove": remove})).await;
+        let (s, c) = self
+            .post(
+                &format!("/api/v1/orders/{n}/attestation/challenge"),
+                json!({"approve": [], "remove": remove}),
+            )
+            .await;
         assert_eq!(s, 200, "{c}");
         let (s, key) = self.get("/api/v1/demo/signing-key").await;
         assert_eq!(s, 200, "{key}");
@@ -383,7 +429,14 @@ pub fn sign(key_pem: &str, data: &[u8]) -> Vec<u8> {
     let (k, d, s) = (dir.path().join("k.pem"), dir.path().join("d.bin"), dir.path().join("s.bin"));
     std::fs::write(&k, key_pem).unwrap();
     std::fs::write(&d, data).unwrap();
-    let st = Command::new("openssl").args(["dgst", "-sha256", "-sign"]).arg(&k).arg("-out").arg(&s).arg(&d).status().unwrap();
+    let st = Command::new("openssl")
+        .args(["dgst", "-sha256", "-sign"])
+        .arg(&k)
+        .arg("-out")
+        .arg(&s)
+        .arg(&d)
+        .status()
+        .unwrap();
     assert!(st.success());
     std::fs::read(&s).unwrap()
 }
