@@ -75,9 +75,13 @@ pub async fn line_rows(s: &AppState, o: &OrderView) -> PageResult<Vec<LineRow>> 
     let mut rows = Vec::new();
     for l in &o.lines {
         let perm = s.service.catalog().permission(&l.permission);
-        let mut parts: Vec<String> = l
-            .details
-            .iter()
+        // In the order of the permission's schema (Behörighetsroll before Avdelning(ar)).
+        let mut details: Vec<_> = l.details.iter().collect();
+        details.sort_by_key(|(k, _)| {
+            perm.and_then(|p| p.details.iter().position(|d| &d.key == *k)).unwrap_or(usize::MAX)
+        });
+        let mut parts: Vec<String> = details
+            .into_iter()
             .map(|(k, v)| {
                 let label = perm
                     .and_then(|p| p.details.iter().find(|d| &d.key == k))

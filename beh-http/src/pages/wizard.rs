@@ -654,12 +654,15 @@ pub async fn step(State(s): State<AppState>, v: Viewer, form: FormData) -> PageR
             render(&s, &v, st, 3, FieldErrors::default()).await
         }
         ("3", _) => {
-            let mut pre = check(&s, &v, &st, &[3]).await?;
-            if pre.has("start_date") && st.draft(&s).start_date.is_none() {
-                pre.0.retain(|f, _| f == "start_date");
-                return render(&s, &v, st, 3, pre).await;
-            }
+            let bad_date = !st.start_date.is_empty()
+                && NaiveDate::parse_from_str(st.start_date.trim(), "%Y-%m-%d").is_err();
             match s.service.submit(v.actor(), &st.draft(&s)).await {
+                Err(e) if bad_date => {
+                    let mut errors = field_errors(&st, e)?;
+                    errors.0.remove("start_date");
+                    errors.add("start_date", "Ange startdatum som ÅÅÅÅ-MM-DD.");
+                    render(&s, &v, st, 3, errors).await
+                }
                 Ok(order) => {
                     s.metrics.orders_submitted.inc();
                     Ok(Redirect::to(&format!("/kvitto/{}", order.number)).into_response())
