@@ -31,11 +31,7 @@ pub struct PageQuery {
 }
 
 /// GET /attestera: orders awaiting the viewer's attestation.
-pub async fn inbox(
-    State(s): State<AppState>,
-    v: Viewer,
-    Query(q): Query<PageQuery>,
-) -> PageResult {
+pub async fn inbox(State(s): State<AppState>, v: Viewer, Query(q): Query<PageQuery>) -> PageResult {
     let page = q.sida.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1);
     let p = s.service.inbox(v.actor(), page).await?;
     Ok(html(&InboxPage {

@@ -66,11 +66,7 @@ pub async fn page(State(s): State<AppState>, v: Option<Viewer>) -> Response {
 }
 
 /// POST /logga-in/demo (demo mode only): a session for the chosen demo person.
-pub async fn demo(
-    State(s): State<AppState>,
-    jar: PrivateCookieJar,
-    form: FormData,
-) -> PageResult {
+pub async fn demo(State(s): State<AppState>, jar: PrivateCookieJar, form: FormData) -> PageResult {
     if !s.demo {
         return Err(PageError::Message {
             status: axum::http::StatusCode::NOT_FOUND,

@@ -249,7 +249,11 @@ async fn list(
     let pages = p.pages.max(1);
     let link = |n: u32| {
         let l = f.link(n);
-        if action == "/bestallningar" { l } else { l.replacen("/bestallningar", action, 1) }
+        if action == "/bestallningar" {
+            l
+        } else {
+            l.replacen("/bestallningar", action, 1)
+        }
     };
     let links =
         (1..=pages).map(|n| PageLink { page: n, href: link(n), current: n == p.page }).collect();
@@ -265,7 +269,10 @@ async fn list(
         next: if p.page < pages { link(p.page + 1) } else { String::new() },
         statuses: options(
             "Alla",
-            OrderStatus::ALL.iter().map(|x| (x.as_str().to_owned(), x.label().to_owned())).collect(),
+            OrderStatus::ALL
+                .iter()
+                .map(|x| (x.as_str().to_owned(), x.label().to_owned()))
+                .collect(),
             &f.status,
         ),
         kinds: options(
@@ -372,7 +379,9 @@ pub struct Facts {
 fn facts(s: &AppState, o: &OrderView) -> Facts {
     let admin = s.service.catalog().administration(&o.administration);
     let name = |list: Option<&Vec<beh_core::catalog::Choice>>, id: &str| {
-        list.and_then(|l| l.iter().find(|c| c.id == id)).map(|c| c.name.clone()).unwrap_or_else(|| id.to_owned())
+        list.and_then(|l| l.iter().find(|c| c.id == id))
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| id.to_owned())
     };
     Facts {
         number: o.order_number.to_string(),
@@ -382,7 +391,11 @@ fn facts(s: &AppState, o: &OrderView) -> Facts {
         ordered_at: fmt_time(o.ordered_at),
         start_date: o.start_date.to_string(),
         status: o.status.label().to_owned(),
-        project: o.project.as_deref().map(|p| name(admin.map(|a| &a.projects), p)).unwrap_or_default(),
+        project: o
+            .project
+            .as_deref()
+            .map(|p| name(admin.map(|a| &a.projects), p))
+            .unwrap_or_default(),
         kind: o.kind.label().to_owned(),
         attestant: o.attestant.display(),
         workplace: o.workplace.clone(),
@@ -424,7 +437,10 @@ async fn render_detail(
         Vec::new()
     };
     Ok(html(&OrderPage {
-        l: v.layout(o.order_number.to_string(), if me.is_service_desk() { "servicedesk" } else { "historik" }),
+        l: v.layout(
+            o.order_number.to_string(),
+            if me.is_service_desk() { "servicedesk" } else { "historik" },
+        ),
         o: facts(s, o),
         lines: line_rows(s, o).await?,
         attestants,
@@ -459,7 +475,10 @@ async fn after(
         Err(e)
             if matches!(
                 e.class,
-                ErrorClass::Rule | ErrorClass::Conflict | ErrorClass::BadRequest | ErrorClass::Forbidden
+                ErrorClass::Rule
+                    | ErrorClass::Conflict
+                    | ErrorClass::BadRequest
+                    | ErrorClass::Forbidden
             ) =>
         {
             let o = s.service.get(v.actor(), n).await?;
@@ -481,11 +500,9 @@ pub async fn change_attestant(
 ) -> PageResult {
     form.check_csrf(&v)?;
     let n = number(&n)?;
-    let r = s
-        .service
-        .change_attestant(v.actor(), n, form.get("attestant"))
-        .await
-        .map(|o| format!("Attestanten är nu {}. Ett e-postmeddelande har skickats.", o.attestant.display()));
+    let r = s.service.change_attestant(v.actor(), n, form.get("attestant")).await.map(|o| {
+        format!("Attestanten är nu {}. Ett e-postmeddelande har skickats.", o.attestant.display())
+    });
     after(&s, &v, n, r).await
 }
 
@@ -498,7 +515,8 @@ pub async fn withdraw(
 ) -> PageResult {
     form.check_csrf(&v)?;
     let n = number(&n)?;
-    let r = s.service.withdraw(v.actor(), n).await.map(|_| "Beställningen är makulerad.".to_owned());
+    let r =
+        s.service.withdraw(v.actor(), n).await.map(|_| "Beställningen är makulerad.".to_owned());
     after(&s, &v, n, r).await
 }
 
@@ -518,7 +536,9 @@ pub async fn complete(
     if r.is_ok() {
         s.metrics.orders_completed.inc();
     }
-    let r = r.map(|_| "Beställningen är avslutad. Beställaren har fått ett e-postmeddelande.".to_owned());
+    let r = r.map(|_| {
+        "Beställningen är avslutad. Beställaren har fått ett e-postmeddelande.".to_owned()
+    });
     after(&s, &v, n, r).await
 }
 
@@ -547,7 +567,7 @@ pub async fn credentials(
             status: StatusCode::FORBIDDEN,
             title: "Åtkomst nekad".to_owned(),
             messages: vec![
-                "Endast beställaren av aktuell behörighet kan se inloggningsuppgifter.".to_owned(),
+                "Endast beställaren av aktuell behörighet kan se inloggningsuppgifter.".to_owned()
             ],
         });
     }

@@ -141,9 +141,8 @@ impl WizardState {
                     DraftLine {
                         permission: l.permission.clone(),
                         details,
-                        care_units: national.then(|| {
-                            l.units.iter().filter_map(|u| opt(u)).collect::<Vec<_>>()
-                        }),
+                        care_units: national
+                            .then(|| l.units.iter().filter_map(|u| opt(u)).collect::<Vec<_>>()),
                     }
                 })
                 .collect()
@@ -204,7 +203,12 @@ fn field_errors(st: &WizardState, e: Error) -> Result<FieldErrors, PageError> {
 }
 
 /// Validates the draft and keeps the errors of the given steps.
-async fn check(s: &AppState, v: &Viewer, st: &WizardState, steps: &[u8]) -> PageResult<FieldErrors> {
+async fn check(
+    s: &AppState,
+    v: &Viewer,
+    st: &WizardState,
+    steps: &[u8],
+) -> PageResult<FieldErrors> {
     let mut errors = match s.service.validate(v.actor(), &st.draft(s)).await {
         Ok(_) => FieldErrors::default(),
         Err(e) => field_errors(st, e)?,
@@ -368,9 +372,7 @@ async fn lookup(s: &AppState, v: &Viewer, st: &WizardState) -> PageResult<Option
 }
 
 fn catalog_for(s: &AppState, admin: &str) -> Vec<Permission> {
-    s.service
-        .catalog_of(admin)
-        .unwrap_or_else(|_| s.service.catalog().permissions.clone())
+    s.service.catalog_of(admin).unwrap_or_else(|_| s.service.catalog().permissions.clone())
 }
 
 fn details_text(p: Option<&Permission>, details: &Details) -> String {
@@ -461,16 +463,17 @@ async fn render(
         page.default_action = "search";
     }
     if step == 2 {
-        page.admins =
-            opts(admins_of_actor.iter().map(|a| (a.id.as_str(), a.name.clone())), &st.administration);
+        page.admins = opts(
+            admins_of_actor.iter().map(|a| (a.id.as_str(), a.name.clone())),
+            &st.administration,
+        );
         let catalog = catalog_for(s, &st.administration);
         page.perms = catalog
             .iter()
             .map(|p| {
                 let line = st.lines.iter().find(|l| l.permission == p.id);
-                let typed = |k: &str| {
-                    line.and_then(|l| l.details.get(k)).cloned().unwrap_or_default()
-                };
+                let typed =
+                    |k: &str| line.and_then(|l| l.details.get(k)).cloned().unwrap_or_default();
                 PermRow {
                     id: p.id.clone(),
                     name: p.name.clone(),
@@ -513,9 +516,7 @@ async fn render(
                         })
                         .collect(),
                     units: (0..4)
-                        .map(|i| {
-                            line.and_then(|l| l.units.get(i)).cloned().unwrap_or_default()
-                        })
+                        .map(|i| line.and_then(|l| l.units.get(i)).cloned().unwrap_or_default())
                         .collect(),
                     errors: page.errors.at(&format!("perm.{}", p.id)),
                 }
@@ -529,7 +530,8 @@ async fn render(
                     .iter()
                     .map(|h| {
                         let perm = s.service.catalog().permission(&h.permission);
-                        let name = perm.map(|p| p.name.clone()).unwrap_or_else(|| h.permission.clone());
+                        let name =
+                            perm.map(|p| p.name.clone()).unwrap_or_else(|| h.permission.clone());
                         let d = details_text(perm, &h.details);
                         if d.is_empty() {
                             format!("{name} (order {})", h.since_order)
@@ -687,11 +689,7 @@ struct ReceiptPage {
 }
 
 /// GET /kvitto/{n}: "Din beställning är nu skapad."
-pub async fn receipt(
-    State(s): State<AppState>,
-    v: Viewer,
-    Path(n): Path<String>,
-) -> PageResult {
+pub async fn receipt(State(s): State<AppState>, v: Viewer, Path(n): Path<String>) -> PageResult {
     let n = beh_core::id::OrderNumber::parse(&n).map_err(Error::from)?;
     let o = s.service.get(v.actor(), n).await?;
     Ok(html(&ReceiptPage {

@@ -179,7 +179,10 @@ impl Browser {
     /// Sets an input's value directly (date inputs take typed text in the browser's locale).
     pub async fn set_value(&self, id: &str, value: &str) {
         self.c
-            .execute("document.getElementById(arguments[0]).value = arguments[1];", vec![json!(id), json!(value)])
+            .execute(
+                "document.getElementById(arguments[0]).value = arguments[1];",
+                vec![json!(id), json!(value)],
+            )
             .await
             .unwrap();
     }
@@ -227,9 +230,22 @@ impl Browser {
         self.wait_for(css).await.text().await.unwrap()
     }
 
-    /// Saves a PNG screenshot of the viewport as docs/screenshots/{name}.png.
+    /// Saves a PNG screenshot of the whole page as docs/screenshots/{name}.png.
     pub async fn shot(&self, name: &str) {
+        // The whole page: make the window as tall as the document, then restore it.
+        let (w, h) = self.c.get_window_size().await.unwrap();
+        let doc = self
+            .c
+            .execute("window.scrollTo(0, 0); return document.documentElement.scrollHeight;", vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap_or(h);
+        let tall = u32::try_from((doc + 120).clamp(h, 4000)).unwrap();
+        self.c.set_window_size(u32::try_from(w).unwrap(), tall).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(150)).await;
         let png = self.c.screenshot().await.unwrap();
+        self.c.set_window_size(u32::try_from(w).unwrap(), u32::try_from(h).unwrap()).await.unwrap();
         assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
@@ -240,10 +256,7 @@ impl Browser {
     pub async fn fits_width(&self) -> bool {
         let v = self
             .c
-            .execute(
-                "return document.documentElement.scrollWidth <= window.innerWidth;",
-                vec![],
-            )
+            .execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![])
             .await
             .unwrap();
         v == Value::Bool(true)
@@ -283,7 +296,13 @@ impl Api {
 
     /// Submits an order and returns its number.
     pub async fn order(&self, draft: Value) -> String {
-        let r = self.http.post(format!("{}/api/v1/orders", self.url)).json(&draft).send().await.unwrap();
+        let r = self
+            .http
+            .post(format!("{}/api/v1/orders", self.url))
+            .json(&draft)
+            .send()
+            .await
+            .unwrap();
         let status = r.status();
         let body: Value = r.json().await.unwrap();
         assert_eq!(status.as_u16(), 201, "submit: {body}");

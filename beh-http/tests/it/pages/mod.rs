@@ -97,7 +97,10 @@ async fn missing_fields_show_swedish_errors() {
     b.click("#fortsatt").await;
     let body = b.wait_text("Arbetsplats måste anges.").await;
     assert!(body.contains("Användare måste anges."), "{body}");
-    assert_eq!(b.wait_for("#workplace").await.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(
+        b.wait_for("#workplace").await.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
     b.shot("10-fel-personuppgifter").await;
     // A personnummer that fails the check digit.
     b.fill("#search", "197311056291").await;
@@ -201,7 +204,15 @@ async fn history_pages_through_linneas_orders() {
     b.login(&s, LINNEA).await;
     b.goto(&format!("{}/bestallningar", s.url)).await;
     let body = b.wait_text("Totalt 12 st. Sida 1 av 1.").await;
-    for col in ["Beställd", "Ordernummer", "Beställare", "Slutanvändare", "Status", "Typ", "Återkopplingsinfo"] {
+    for col in [
+        "Beställd",
+        "Ordernummer",
+        "Beställare",
+        "Slutanvändare",
+        "Status",
+        "Typ",
+        "Återkopplingsinfo",
+    ] {
         assert!(body.contains(col), "column {col}");
     }
     assert_eq!(b.c.find_all(fantoccini::Locator::Css("#orders tbody tr")).await.unwrap().len(), 12);
@@ -278,11 +289,15 @@ async fn only_the_orderer_opens_the_credentials() {
     b.goto(&format!("{}/bestallningar", s.url)).await;
     b.wait_text(&number).await;
     assert!(
-        b.c.find_all(fantoccini::Locator::LinkText("Inloggningsuppgifter")).await.unwrap().is_empty(),
+        b.c.find_all(fantoccini::Locator::LinkText("Inloggningsuppgifter"))
+            .await
+            .unwrap()
+            .is_empty(),
         "no credentials links for the end user"
     );
     b.goto(&format!("{}{path}", s.url)).await;
-    let body = b.wait_text("Endast beställaren av aktuell behörighet kan se inloggningsuppgifter.").await;
+    let body =
+        b.wait_text("Endast beställaren av aktuell behörighet kan se inloggningsuppgifter.").await;
     assert!(!body.contains("Lösenord"), "{body}");
     b.shot("20-inloggningsuppgifter-nekad").await;
     // A form without the CSRF token is refused.
