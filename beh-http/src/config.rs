@@ -462,6 +462,11 @@ impl Config {
                 redact_url(url)
             )));
         }
+        if url.starts_with("sqlite::memory:") || url.contains("mode=memory") {
+            return Err(ConfigError(
+                "database.url: an in-memory SQLite database is not supported (each pooled connection would see its own empty database); use a file such as sqlite://beh.db".to_owned(),
+            ));
+        }
         if !(self.public_base_url.starts_with("http://")
             || self.public_base_url.starts_with("https://"))
         {

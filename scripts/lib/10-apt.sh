@@ -5,6 +5,9 @@ need() { dpkg -s "$1" >/dev/null 2>&1 || need_pkgs+=("$1"); }
 need slapd
 need ldap-utils
 need postgresql-client
+need chromium
+need chromium-driver
+need openssl
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing Debian packages (${need_pkgs[*]}) and not root to install them"
   export DEBIAN_FRONTEND=noninteractive
@@ -12,7 +15,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null \
     || die "apt-get install ${need_pkgs[*]} failed"
 fi
-for bin in slapd ldapadd psql; do
+for bin in slapd ldapadd psql chromium chromedriver openssl; do
   command -v "$bin" >/dev/null || [ -x "/usr/sbin/$bin" ] || die "$bin is missing after install"
 done
 echo "packages ok"
