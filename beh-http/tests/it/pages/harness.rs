@@ -44,7 +44,8 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite://{}", dir.path().join("beh.db").display());
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_beh"));
-        cmd.args(["serve", "--demo", "--database", &db, "--listen", "127.0.0.1:0"]).current_dir(dir.path());
+        cmd.args(["serve", "--demo", "--database", &db, "--listen", "127.0.0.1:0"])
+            .current_dir(dir.path());
         if history {
             cmd.arg("--demo-history");
         }
