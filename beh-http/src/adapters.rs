@@ -61,7 +61,9 @@ pub async fn store(
 /// The LDAP directory of `[directory.ldap]` (see docs/directory.md). Connection problems at
 /// start are logged, not fatal: the directory may come up later, and `/readyz` tells.
 pub async fn ldap_directory(config: &Config) -> Result<Arc<dyn Directory>, String> {
-    let section = config.directory.ldap.clone().ok_or("directory.ldap is missing")?;
+    let section = config.directory.ldap.clone().ok_or(
+        "directory: kind = \"ldap\" needs a [directory.ldap] section (see docs/directory.md)",
+    )?;
     let ldap: beh_store::directory::LdapConfig =
         section.try_into().map_err(|e: toml::de::Error| format!("directory.ldap: {e}"))?;
     let dir = beh_store::directory::LdapDirectory::new(ldap)

@@ -484,12 +484,6 @@ impl Config {
                 ));
             }
         }
-        if self.directory.kind == DirectoryKind::Ldap && self.directory.ldap.is_none() {
-            return Err(ConfigError(
-                "directory: kind = \"ldap\" needs a [directory.ldap] section (or kind = \"demo\" in demo mode)"
-                    .to_owned(),
-            ));
-        }
         if self.limits.max_body_bytes < 1024 {
             return Err(ConfigError("limits.max_body_bytes must be at least 1024".to_owned()));
         }
@@ -570,7 +564,6 @@ mod tests {
         let err = Config::load(None, env(&[("BEH__DIRECTORY__KIND", "demo"), ("BEH__NOPE", "1")]))
             .unwrap_err();
         assert!(err.0.contains("nope"), "{err}");
-        let err = Config::load(None, env(&[])).unwrap_err();
-        assert!(err.0.contains("directory"), "{err}");
+        assert_eq!(Config::load(None, env(&[])).unwrap().directory.kind, DirectoryKind::Ldap);
     }
 }

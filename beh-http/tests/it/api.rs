@@ -620,3 +620,68 @@ async fn openapi_metrics_health_and_graceful_shutdown() {
     let status = beh.stop();
     assert!(status.success(), "{status:?}");
 }
+
+fn beh_cmd(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_beh")).args(args).output().unwrap()
+}
+
+/// `beh verify`, `beh migrate`, `beh audit verify`, `beh --help`.
+#[tokio::test(flavor = "multi_thread")]
+async fn command_line() {
+    let help = String::from_utf8(beh_cmd(&["--help"]).stdout).unwrap();
+    for c in ["serve", "migrate", "verify", "audit"] {
+        assert!(help.contains(c), "{help}");
+    }
+    // beh verify: valid (0), invalid (1), malformed (2), each with the JSON result on stdout.
+    let dir = tempfile::tempdir().unwrap();
+    let fx = fixtures();
+    let read = |p: &str| std::fs::read_to_string(fx.join(p)).unwrap();
+    let tbs = b"beh-attest-v1 test bytes";
+    let sig = sign(&read(&format!("persons/{FREDRIK}-sign.key")), tbs);
+    let request = |tbs: &[u8]| {
+        json!({
+            "tbs": b64e(tbs), "signature": b64e(&sig),
+            "certificates": [read(&format!("persons/{FREDRIK}-sign.pem")), read("ca/person-ca.pem")],
+            "trust_anchors": [read("ca/root-ca.pem")], "at": "2026-12-04T10:00:00Z",
+            "crls": [read("crl/person-ca.crl.pem")]
+        })
+    };
+    let cases = [
+        (request(tbs).to_string(), 0, "\"valid\":true"),
+        (request(b"other bytes").to_string(), 1, "signature_invalid"),
+        ("{not json".to_owned(), 2, "bad_request"),
+    ];
+    for (i, (body, code, needle)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("r{i}.json"));
+        std::fs::write(&path, body).unwrap();
+        let out = beh_cmd(&["verify", "--request", path.to_str().unwrap()]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(*code), "{stdout}");
+        assert!(stdout.replace(' ', "").contains(needle), "{stdout}");
+    }
+    let ok: Value = serde_json::from_str(String::from_utf8_lossy(&beh_cmd(&["verify", "--request", dir.path().join("r0.json").to_str().unwrap()]).stdout).trim()).unwrap();
+    assert_eq!(ok["signer_hsa_id"], FREDRIK);
+    assert_eq!(ok["revocation_checked"], true);
+
+    // beh migrate, then a server on that database, then beh audit verify.
+    let db = format!("sqlite://{}", dir.path().join("beh.db").display());
+    let out = beh_cmd(&["migrate", "--database", &db]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    {
+        let beh = Beh::start(&Db::Sqlite, &config(None, None), &[]);
+        let agda = beh.login(AGDA).await;
+        assert_eq!(agda.post("/api/v1/orders", story_draft()).await.0, 201);
+        let db_of_server = format!("sqlite://{}", beh.dir.path().join("beh.db").display());
+        let out = beh_cmd(&["audit", "verify", "--database", &db_of_server]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains("1 orders") && stdout.contains("every audit chain verifies"), "{stdout}");
+    }
+    // A configuration problem is reported with the key's name, not a panic.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_beh"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", &db])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("directory"), "{}", String::from_utf8_lossy(&out.stderr));
+}
