@@ -659,7 +659,13 @@ async fn command_line() {
         assert_eq!(out.status.code(), Some(*code), "{stdout}");
         assert!(stdout.replace(' ', "").contains(needle), "{stdout}");
     }
-    let ok: Value = serde_json::from_str(String::from_utf8_lossy(&beh_cmd(&["verify", "--request", dir.path().join("r0.json").to_str().unwrap()]).stdout).trim()).unwrap();
+    let ok: Value = serde_json::from_str(
+        String::from_utf8_lossy(
+            &beh_cmd(&["verify", "--request", dir.path().join("r0.json").to_str().unwrap()]).stdout,
+        )
+        .trim(),
+    )
+    .unwrap();
     assert_eq!(ok["signer_hsa_id"], FREDRIK);
     assert_eq!(ok["revocation_checked"], true);
 
@@ -675,7 +681,10 @@ async fn command_line() {
         let out = beh_cmd(&["audit", "verify", "--database", &db_of_server]);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
-        assert!(stdout.contains("1 orders") && stdout.contains("every audit chain verifies"), "{stdout}");
+        assert!(
+            stdout.contains("1 orders") && stdout.contains("every audit chain verifies"),
+            "{stdout}"
+        );
     }
     // A configuration problem is reported with the key's name, not a panic.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_beh"))
@@ -683,5 +692,9 @@ async fn command_line() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("directory"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("directory"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

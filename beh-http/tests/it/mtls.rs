@@ -127,8 +127,7 @@ fn escaped(pem_files: &[&str]) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn trusted_proxy_forwards_the_client_certificate() {
-    let cfg = format!("{}", config(None, None))
-        .replace("[auth]\n", "[auth]\ntrusted_proxies = [\"127.0.0.1\"]\n");
+    let cfg = config(None, None).replace("[auth]\n", "[auth]\ntrusted_proxies = [\"127.0.0.1\"]\n");
     let beh = Beh::start(&Db::Sqlite, &cfg, &[]);
     let http = reqwest::Client::new();
     let good = escaped(&[&format!("persons/{STEN}-auth.pem"), "ca/person-ca.pem"]);
