@@ -5,7 +5,14 @@
 //! leaf's and the issuing CA's certificate signatures, and the two CRLs (issuing CA's, root's).
 //! The OpenSSL-implied rate of a full check is OpenSSL's verify/s divided by five. A verifier
 //! remembers which issuer verified each of its (immutable) CRLs, so after the first check an
-//! uncached check runs three RSA verifications; the summary shows both ratios.
+//! uncached check runs three RSA verifications; a cached one runs one.
+//!
+//! After criterion, a one-thread summary measures each check for three seconds between two
+//! rounds of `openssl speed` and prints the ratios against the targets, per wall-clock
+//! second (against `openssl speed -elapsed`) and per second of CPU time of the measuring thread
+//! (against plain `openssl speed`, which divides by its user CPU time). On an idle machine the
+//! two agree; when other processes share the cores only the CPU-time comparison treats both
+//! sides alike. The load average at start and end is printed with them.
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
