@@ -546,15 +546,15 @@ mod tests {
             None,
             env(&[
                 ("BEH__DIRECTORY__KIND", "demo"),
-                ("BEH__DATABASE__URL", "postgres://u:secret@h/db"),
+                ("BEH__DATABASE__URL", "postgres://u:pw-xyz@h/db"),
                 ("BEH__OUTBOX__MAX_ATTEMPTS", "3"),
                 ("OTHER", "x"),
             ]),
         )
         .unwrap();
-        assert_eq!(c.database.url, "postgres://u:secret@h/db");
+        assert_eq!(c.database.url, "postgres://u:pw-xyz@h/db");
         assert_eq!(c.outbox.max_attempts, 3);
-        assert!(!format!("{c:?}").contains("secret"));
+        assert!(!format!("{c:?}").contains("pw-xyz"));
         let err = Config::load(
             None,
             env(&[("BEH__DIRECTORY__KIND", "demo"), ("BEH__DATABASE__URL", "mysql://x")]),
