@@ -643,7 +643,7 @@ async fn command_line() {
             "tbs": b64e(tbs), "signature": b64e(&sig),
             "certificates": [read(&format!("persons/{FREDRIK}-sign.pem")), read("ca/person-ca.pem")],
             "trust_anchors": [read("ca/root-ca.pem")], "at": "2026-12-04T10:00:00Z",
-            "crls": [read("crl/person-ca.crl.pem")]
+            "crls": [read("crl/person-ca.crl.pem"), read("crl/root-ca.crl.pem")]
         })
     };
     let cases = [
@@ -689,6 +689,7 @@ async fn command_line() {
     // A configuration problem is reported with the key's name, not a panic.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_beh"))
         .args(["serve", "--listen", "127.0.0.1:0", "--database", &db])
+        .env("BEH__DATABASE__CREDENTIAL_KEYS__K1", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
         .output()
         .unwrap();
     assert!(!out.status.success());
