@@ -694,7 +694,7 @@ async fn command_line() {
         .unwrap();
     assert!(!out.status.success());
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("directory"),
+        String::from_utf8_lossy(&out.stderr).contains("signing.trust_anchors"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
