@@ -163,6 +163,12 @@ async fn run(name: &str, url: &str, n: u64) {
     let total = store.search(&q).await.unwrap().total;
     let f = time_page(&store, &q, 100).await;
     println!("| attestant, one kind (COUNT) | {total} | {:.2} / {:.2} ms | | |", f.p50, f.p99);
+    // No role (orders where the person is orderer, attestant or end user): counter total, but
+    // the page merges three indexes.
+    let q = OrderQuery::all(Visibility::Person(person(2).hsa_id));
+    let total = store.search(&q).await.unwrap().total;
+    let f = time_page(&store, &q, 50).await;
+    println!("| person 2, no role | {total} | {:.2} / {:.2} ms | | |", f.p50, f.p99);
     // Insert rate: the store's write (order + audit + message, one transaction) beside a bare
     // INSERT of the same order row (one transaction), interleaved in rounds so both see the
     // same database size and cache state.
