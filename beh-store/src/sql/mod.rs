@@ -281,8 +281,8 @@ impl SqlStore {
     }
 
     /// Inserts orders without audit entries or messages, many per transaction: only for
-    /// filling a benchmark database (not for application code).
-    #[doc(hidden)]
+    /// filling a benchmark database (feature `testing`; not for application code).
+    #[cfg(feature = "testing")]
     pub async fn bulk_insert_orders(&self, orders: &[Order]) -> Result<()> {
         with_pool!(self, p => {
             let mut tx = begin_write!(self, p);
@@ -315,8 +315,8 @@ impl SqlStore {
     }
 
     /// One bare INSERT of an order row in its own transaction, without anything else the
-    /// store does (the bench's baseline; not for application code).
-    #[doc(hidden)]
+    /// store does (the bench's baseline; feature `testing`; not for application code).
+    #[cfg(feature = "testing")]
     pub async fn bare_insert_order(&self, order: &Order) -> Result<()> {
         let c = OrderColumns::of(order)?;
         with_pool!(self, p => {
@@ -344,9 +344,9 @@ impl SqlStore {
         })
     }
 
-    /// Runs a raw statement (tests and the bench use it to tamper or compare; not for
-    /// application code).
-    #[doc(hidden)]
+    /// Runs a raw statement (tests and the bench use it to tamper, create databases and
+    /// `ANALYZE`; feature `testing`; not for application code).
+    #[cfg(feature = "testing")]
     pub async fn execute_raw(&self, sql: &str) -> Result<u64> {
         with_pool!(self, p => {
             let done = sqlx::raw_sql(sql).execute(p).await.map_err(db)?;
@@ -592,41 +592,68 @@ impl OrderStore for SqlStore {
 
     async fn search(&self, query: &OrderQuery) -> Result<OrderPage<Order>> {
         let (filter, params) = row::filter(query, self.backend());
-        let per = query.per_page.clamp(1, 100);
-        let offset = i64::from(query.page.max(1) - 1) * i64::from(per);
-        let count_sql = format!("SELECT COUNT(*) FROM orders WHERE {filter}");
+        let per = i64::from(query.per_page.clamp(1, 100));
+        let offset = i64::from(query.page.max(1) - 1) * per;
+        // The total: a lookup in `order_counts` for "my orders" (a role, at most a status),
+        // else a COUNT over the filter.
+        let (count_sql, count_params) = match row::counter(query) {
+            Some((sql, params)) => (sql, params),
+            None => (format!("SELECT COUNT(*) FROM orders WHERE {filter}"), params.clone()),
+        };
         let n = params.len();
         // Deferred join: the page's numbers come from the index alone (every history index
-        // ends in `ordered_at_us, number`), so a deep OFFSET skips index entries, not rows.
-        let page_sql = format!(
-            "SELECT body FROM orders WHERE number IN (\
-             SELECT number FROM orders WHERE {filter} \
-             ORDER BY ordered_at_us DESC, number DESC LIMIT ${} OFFSET ${}) \
-             ORDER BY ordered_at_us DESC, number DESC",
-            n + 1,
-            n + 2
-        );
+        // ends in `ordered_at_us, number`), then the bodies by primary key. Past the middle the
+        // index is read from the oldest end, so the last page skips as little as the first.
+        let page_sql = |dir: &str| {
+            format!(
+                "SELECT body FROM orders WHERE number IN (\
+                 SELECT number FROM orders WHERE {filter} \
+                 ORDER BY ordered_at_us {dir}, number {dir} LIMIT ${} OFFSET ${}) \
+                 ORDER BY ordered_at_us DESC, number DESC",
+                n + 1,
+                n + 2
+            )
+        };
+        // One snapshot for the total and the page, so they agree under concurrent writes.
         let (total, bodies) = with_pool!(self, p => {
+            let mut tx = match self.backend() {
+                Backend::Sqlite => p.begin().await.map_err(db)?,
+                Backend::Postgres => p
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+                    .map_err(db)?,
+            };
             let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-            let mut page = sqlx::query(&page_sql);
-            for param in &params {
-                match param {
-                    Param::Text(s) => {
-                        count = count.bind(s.clone());
-                        page = page.bind(s.clone());
-                    }
-                    Param::Int(i) => {
-                        count = count.bind(*i);
-                        page = page.bind(*i);
-                    }
+            for param in &count_params {
+                count = match param {
+                    Param::Text(s) => count.bind(s.clone()),
+                    Param::Int(i) => count.bind(*i),
+                };
+            }
+            let total = count.fetch_one(&mut *tx).await.map_err(db)?.max(0);
+            let mut bodies = Vec::new();
+            if offset < total {
+                let take = per.min(total - offset);
+                let from_end = total - offset - take;
+                let (sql, skip) = if from_end < offset {
+                    (page_sql("ASC"), from_end)
+                } else {
+                    (page_sql("DESC"), offset)
+                };
+                let mut page = sqlx::query(&sql);
+                for param in &params {
+                    page = match param {
+                        Param::Text(s) => page.bind(s.clone()),
+                        Param::Int(i) => page.bind(*i),
+                    };
+                }
+                let rows = page.bind(take).bind(skip).fetch_all(&mut *tx).await.map_err(db)?;
+                bodies.reserve(rows.len());
+                for r in &rows {
+                    bodies.push(r.try_get::<String, _>("body").map_err(db)?);
                 }
             }
-            let total = count.fetch_one(p).await.map_err(db)?;
-            let rows = page.bind(i64::from(per)).bind(offset).fetch_all(p).await.map_err(db)?;
-            let mut bodies = Vec::with_capacity(rows.len());
-            for r in &rows {
-                bodies.push(r.try_get::<String, _>("body").map_err(db)?);
-            }
+            tx.commit().await.map_err(db)?;
             (total, bodies)
         });
         let items = bodies

@@ -123,6 +123,7 @@ impl OrderColumns {
 }
 
 /// A bound parameter of a built query.
+#[derive(Clone)]
 pub(crate) enum Param {
     /// Text.
     Text(String),
@@ -187,6 +188,51 @@ pub(crate) fn filter(q: &OrderQuery, backend: Backend) -> (String, Vec<Param>) {
         clauses.push(format!("(end_user_hsa_lc = {id} OR end_user_vgr = {id} OR {contains})"));
     }
     (clauses.join(" AND "), params)
+}
+
+/// The total of a history search from `order_counts` (migration 0002) and its parameters,
+/// when the query is "my orders": a person's visibility, a role or none, at most a status, and
+/// no other filter. `None`: the search has to COUNT.
+pub(crate) fn counter(q: &OrderQuery) -> Option<(String, Vec<Param>)> {
+    // Every field named: a new filter must decide here whether the counters serve it.
+    let OrderQuery {
+        visibility,
+        role,
+        status,
+        kind,
+        order_number,
+        end_user,
+        from,
+        to,
+        page: _,
+        per_page: _,
+    } = q;
+    let Visibility::Person(me) = visibility else {
+        return None;
+    };
+    if kind.is_some()
+        || order_number.is_some()
+        || from.is_some()
+        || to.is_some()
+        || end_user.is_some()
+    {
+        return None;
+    }
+    let role = match role {
+        Some(Role::Orderer) => "orderer",
+        Some(Role::Attestant) => "attestant",
+        Some(Role::EndUser) => "end_user",
+        None => "any",
+    };
+    let mut params = vec![Param::Text(me.as_str().to_owned()), Param::Text(role.to_owned())];
+    let mut sql = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM order_counts \
+                   WHERE person_hsa = $1 AND role = $2"
+        .to_owned();
+    if let Some(s) = status {
+        params.push(Param::Text(s.as_str().to_owned()));
+        sql.push_str(" AND status = $3");
+    }
+    Some((sql, params))
 }
 
 /// Stored credentials columns.

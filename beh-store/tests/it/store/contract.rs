@@ -247,6 +247,12 @@ async fn history_search_matches_the_reference(s: &dyn Store) {
             let mut q = OrderQuery::all(Visibility::Person(who.hsa_id.clone()));
             q.role = role;
             q.per_page = 4;
+            // With a status (the per-person counters keep one per status).
+            for status in
+                [OrderStatus::AwaitingAttestation, OrderStatus::Attested, OrderStatus::Rejected]
+            {
+                queries.push(OrderQuery { status: Some(status), per_page: 2, ..q.clone() });
+            }
             queries.push(q);
         }
     }
